@@ -1,0 +1,33 @@
+import { createMiddleware } from "hono/factory";
+import { matchedRoutes } from "hono/route";
+import type { AppEnv } from "../env";
+
+const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Outermost middleware: a request id on every response (a sane client-supplied one is kept), security
+ * headers, and one structured log line per request. The log never carries the API key.
+ */
+export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
+  const started = Date.now();
+  const supplied = c.req.header("X-Request-Id");
+  const requestId = supplied && REQUEST_ID_PATTERN.test(supplied) ? supplied : crypto.randomUUID();
+  c.set("requestId", requestId);
+  await next();
+  c.header("X-Request-Id", requestId);
+  c.header("X-Content-Type-Options", "nosniff");
+  if (c.req.header("Authorization") !== undefined) c.header("Cache-Control", "no-store");
+  console.log(
+    JSON.stringify({
+      level: "info",
+      msg: "request",
+      requestId,
+      method: c.req.method,
+      route: matchedRoutes(c).at(-1)?.path ?? null,
+      path: c.req.path,
+      status: c.res.status,
+      durationMs: Date.now() - started,
+      projectId: c.get("projectId") ?? null,
+    }),
+  );
+});

@@ -1,0 +1,80 @@
+import { z } from "@hono/zod-openapi";
+import { normalizeId } from "./ids";
+
+// Building blocks shared by every resource's request and response schemas.
+
+const UUID_PATTERN = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+export const uuid = () =>
+  z.string().regex(UUID_PATTERN, { error: "must be a UUID" }).transform(normalizeId).openapi({
+    type: "string",
+    format: "uuid",
+    example: "3f1c2a4e-8b7d-4c1e-9a2b-5d6e7f8a9b0c",
+  });
+
+/** Optional free text: trimmed is NOT applied (text round-trips exactly); null means "no value". */
+export const optionalText = (max: number) => z.string().max(max).nullable().optional();
+
+export const timestamp = () => z.string().openapi({ format: "date-time", example: "2024-01-20T10:00:00.000Z" });
+
+const positiveIntegerParam = (name: string, fallback: number, max?: number) =>
+  z
+    .string()
+    .regex(/^\d{1,9}$/, { error: `must be a whole number` })
+    .transform(Number)
+    .pipe(max ? z.number().int().min(1).max(max) : z.number().int().min(1))
+    .default(fallback)
+    .openapi({
+      param: { name, in: "query" },
+      type: "integer",
+      minimum: 1,
+      maximum: max,
+      default: fallback,
+    });
+
+export const MAX_SEARCH_LENGTH = 200;
+
+/** page, limit and search, common to every list endpoint. */
+export const listQuery = z.object({
+  page: positiveIntegerParam("page", 1),
+  limit: positiveIntegerParam("limit", 10, 100),
+  search: z
+    .string()
+    .max(MAX_SEARCH_LENGTH)
+    .transform((value) => value.trim())
+    .optional()
+    .openapi({
+      param: { name: "search", in: "query" },
+      description: "Case-insensitive substring; %, _ and \\ match themselves.",
+    }),
+});
+
+export const pagination = z.object({
+  total: z.number().int(),
+  page: z.number().int(),
+  limit: z.number().int(),
+});
+
+export const messageSchema = z
+  .object({
+    message: z.string(),
+    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
+  })
+  .openapi("Error");
+
+export const errorResponse = (description: string) => ({
+  content: { "application/json": { schema: messageSchema } },
+  description,
+});
+
+export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
+  content: { "application/json": { schema } },
+  description,
+});
+
+export const jsonBody = <T extends z.ZodType>(schema: T, description: string) => ({
+  ...jsonContent(schema, description),
+  required: true,
+});
+
+export const preconditionFailedResponse = errorResponse("If-Match does not match the current ETag");
