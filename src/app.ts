@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { bodyLimit } from "hono/body-limit";
 import { customersRouter } from "./customers/customers.index";
 import { docsPage } from "./docs/docs";
+import { corsFromConfig } from "./lib/cors";
 import { ApiError, handleError, handleNotFound } from "./lib/errors";
 import { requestContext } from "./lib/request-context";
 import { createRouter } from "./lib/router";
@@ -31,6 +32,7 @@ export function createApp() {
 
   const app = createRouter();
   app.use(requestContext);
+  app.use(`${BASE_PATH}/*`, corsFromConfig);
   app.use(
     `${BASE_PATH}/*`,
     bodyLimit({

@@ -1,3 +1,4 @@
+import { idempotent } from "../idempotency/idempotency";
 import { etagHeader, parseIfMatch } from "../lib/concurrency";
 import { createRouter } from "../lib/router";
 import {
@@ -23,9 +24,14 @@ export const customersRouter = createRouter()
     );
   })
   .openapi(createCustomerRoute, async (c) => {
-    const row = await createCustomer(c.var.db, c.var.projectId, c.req.valid("json"));
-    c.header("ETag", etagHeader(row.etag));
-    return c.json({ data: serializeCustomer(row) }, 201);
+    const input = c.req.valid("json");
+    return idempotent(c, input, async (remember) => {
+      const created = await createCustomer(c.var.db, c.var.projectId, input, (row) =>
+        remember(201, { data: serializeCustomer(row) }),
+      );
+      c.header("ETag", etagHeader(created.etag));
+      return c.json({ data: serializeCustomer(created) }, 201);
+    });
   })
   .openapi(getCustomerRoute, async (c) => {
     const row = await getCustomer(c.var.db, c.var.projectId, c.req.valid("param").customerId);

@@ -1,4 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
+import { type AlsoWrite, nothingElse } from "../db/rows";
 import { customers, orders } from "../db/schema";
 import type { Db } from "../env";
 import { etagCondition, type IfMatch, newEtag, preconditionFailed } from "../lib/concurrency";
@@ -36,7 +37,12 @@ export async function getCustomer(db: Db, projectId: string, id: string): Promis
   return row;
 }
 
-export async function createCustomer(db: Db, projectId: string, input: CreateCustomer): Promise<CustomerRow> {
+export async function createCustomer(
+  db: Db,
+  projectId: string,
+  input: CreateCustomer,
+  alsoWrite: AlsoWrite<CustomerRow> = nothingElse,
+): Promise<CustomerRow> {
   const now = Date.now();
   const row: CustomerRow = {
     projectId,
@@ -49,7 +55,7 @@ export async function createCustomer(db: Db, projectId: string, input: CreateCus
     createdAt: now,
     updatedAt: now,
   };
-  await db.insert(customers).values(row);
+  await db.batch([db.insert(customers).values(row), ...alsoWrite(row)]);
   return row;
 }
 

@@ -1,4 +1,5 @@
 import { getTableColumns, type SQL, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../env";
 
@@ -16,3 +17,7 @@ export function insertRows<T extends SQLiteTable>(db: Db, table: T, rows: T["$in
   const where = onlyIf ? sql` WHERE ${onlyIf}` : sql``;
   return db.insert(table).select(sql`SELECT ${sql.raw(values)} FROM json_each(${JSON.stringify(rows)})${where}`);
 }
+
+/** More statements for a create's write batch, built from the created resource (e.g. its idempotency record). */
+export type AlsoWrite<T> = (created: T) => BatchItem<"sqlite">[];
+export const nothingElse = () => [];

@@ -186,3 +186,25 @@ export const orderItemsRelations = relations(orderItems, ({ one }) => ({
     references: [products.projectId, products.id],
   }),
 }));
+
+// Idempotency-Key records: one per (project, key). A request claims its key ("in_flight") before running;
+// the write batch that creates the resource also stores the response ("done"), so a replay returns exactly
+// what the first request answered. The scheduled handler prunes records older than 24 h.
+export const idempotencyKeys = sqliteTable(
+  "idempotency_keys",
+  {
+    projectId: text("project_id").notNull(),
+    key: text("key").notNull(),
+    token: text("token").notNull(),
+    requestHash: text("request_hash").notNull(),
+    state: text("state", { enum: ["in_flight", "done"] }).notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    createdAt: integer("created_at").notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.key] }),
+    index("idempotency_keys_created_idx").on(t.createdAt),
+    check("idempotency_keys_state", sql`state IN ('in_flight', 'done')`),
+  ],
+);

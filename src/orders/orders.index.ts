@@ -1,3 +1,4 @@
+import { idempotent } from "../idempotency/idempotency";
 import { etagHeader, parseIfMatch } from "../lib/concurrency";
 import { createRouter } from "../lib/router";
 import { createOrderRoute, deleteOrderRoute, getOrderRoute, listOrdersRoute, updateOrderRoute } from "./orders.routes";
@@ -17,9 +18,14 @@ export const ordersRouter = createRouter()
     );
   })
   .openapi(createOrderRoute, async (c) => {
-    const row = await createOrder(c.var.db, c.var.projectId, c.req.valid("json"));
-    c.header("ETag", etagHeader(row.etag));
-    return c.json({ data: serializeOrder(row) }, 201);
+    const input = c.req.valid("json");
+    return idempotent(c, input, async (remember) => {
+      const created = await createOrder(c.var.db, c.var.projectId, input, (row) =>
+        remember(201, { data: serializeOrder(row) }),
+      );
+      c.header("ETag", etagHeader(created.etag));
+      return c.json({ data: serializeOrder(created) }, 201);
+    });
   })
   .openapi(getOrderRoute, async (c) => {
     const row = await getOrder(c.var.db, c.var.projectId, c.req.valid("param").orderId);

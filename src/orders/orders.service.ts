@@ -1,5 +1,5 @@
 import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
-import { insertRows } from "../db/rows";
+import { type AlsoWrite, insertRows, nothingElse } from "../db/rows";
 import { customers, orderItems, orders, products } from "../db/schema";
 import type { Db } from "../env";
 import { etagCondition, type IfMatch, newEtag, preconditionFailed } from "../lib/concurrency";
@@ -150,7 +150,12 @@ async function referencesMustHold<T>(write: Promise<T>): Promise<T> {
   }
 }
 
-export async function createOrder(db: Db, projectId: string, input: CreateOrder): Promise<FullOrder> {
+export async function createOrder(
+  db: Db,
+  projectId: string,
+  input: CreateOrder,
+  alsoWrite: AlsoWrite<FullOrder> = nothingElse,
+): Promise<FullOrder> {
   const productIds = input.items.map((item) => item.product_id);
   const [[customer], found] = await db.batch(referenceReads(db, projectId, input.customer_id, productIds));
   if (!customer) throw customerNotFound();
@@ -171,8 +176,11 @@ export async function createOrder(db: Db, projectId: string, input: CreateOrder)
     createdAt: now,
     updatedAt: now,
   };
-  await referencesMustHold(db.batch([db.insert(orders).values(order), insertRows(db, orderItems, rows.map(itemRow))]));
-  return { ...order, customer, orderItems: rows };
+  const created: FullOrder = { ...order, customer, orderItems: rows };
+  await referencesMustHold(
+    db.batch([db.insert(orders).values(order), insertRows(db, orderItems, rows.map(itemRow)), ...alsoWrite(created)]),
+  );
+  return created;
 }
 
 export async function updateOrder(

@@ -1,3 +1,4 @@
+import { idempotent } from "../idempotency/idempotency";
 import { etagHeader, parseIfMatch } from "../lib/concurrency";
 import { createRouter } from "../lib/router";
 import {
@@ -23,9 +24,14 @@ export const productsRouter = createRouter()
     );
   })
   .openapi(createProductRoute, async (c) => {
-    const row = await createProduct(c.var.db, c.var.projectId, c.req.valid("json"));
-    c.header("ETag", etagHeader(row.etag));
-    return c.json({ data: serializeProduct(row) }, 201);
+    const input = c.req.valid("json");
+    return idempotent(c, input, async (remember) => {
+      const created = await createProduct(c.var.db, c.var.projectId, input, (row) =>
+        remember(201, { data: serializeProduct(row) }),
+      );
+      c.header("ETag", etagHeader(created.etag));
+      return c.json({ data: serializeProduct(created) }, 201);
+    });
   })
   .openapi(getProductRoute, async (c) => {
     const row = await getProduct(c.var.db, c.var.projectId, c.req.valid("param").productId);

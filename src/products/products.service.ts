@@ -1,5 +1,5 @@
 import { and, asc, eq, sql } from "drizzle-orm";
-import { insertRows } from "../db/rows";
+import { type AlsoWrite, insertRows, nothingElse } from "../db/rows";
 import { orderItems, productImages, products } from "../db/schema";
 import type { Db } from "../env";
 import { etagCondition, type IfMatch, newEtag, preconditionFailed } from "../lib/concurrency";
@@ -58,7 +58,12 @@ export async function getProduct(db: Db, projectId: string, id: string): Promise
   return row;
 }
 
-export async function createProduct(db: Db, projectId: string, input: CreateProduct): Promise<ProductWithImages> {
+export async function createProduct(
+  db: Db,
+  projectId: string,
+  input: CreateProduct,
+  alsoWrite: AlsoWrite<ProductWithImages> = nothingElse,
+): Promise<ProductWithImages> {
   const now = Date.now();
   const product: ProductRow = {
     projectId,
@@ -75,9 +80,13 @@ export async function createProduct(db: Db, projectId: string, input: CreateProd
     updatedAt: now,
   };
   const images = imageRows(projectId, product.id, input.images ?? []);
-  if (images.length) await db.batch([db.insert(products).values(product), insertRows(db, productImages, images)]);
-  else await db.insert(products).values(product);
-  return { ...product, images };
+  const created = { ...product, images };
+  await db.batch([
+    db.insert(products).values(product),
+    ...(images.length ? [insertRows(db, productImages, images)] : []),
+    ...alsoWrite(created),
+  ]);
+  return created;
 }
 
 export async function updateProduct(
