@@ -1,11 +1,11 @@
 import { z } from "@hono/zod-openapi";
-import { listQuery, optionalText, pagination, timestamp, uuid } from "../lib/schemas";
+import { listQuery, optionalText, pagination, requiredText, timestamp, uuid } from "../lib/schemas";
 
 const email = z.email().max(254).nullable().optional();
 
 export const createCustomerBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: requiredText(200),
     email,
     phone: optionalText(50),
     company: optionalText(200),

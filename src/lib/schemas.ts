@@ -12,8 +12,17 @@ export const uuid = () =>
     example: "3f1c2a4e-8b7d-4c1e-9a2b-5d6e7f8a9b0c",
   });
 
-/** Optional free text: trimmed is NOT applied (text round-trips exactly); null means "no value". */
-export const optionalText = (max: number) => z.string().max(max).nullable().optional();
+// Text is stored exactly as sent, so it must be storable: no NUL characters, and no unpaired surrogates
+// (which UTF-8 cannot represent and would come back altered).
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const storable = { error: "must be valid text (no NUL characters or unpaired surrogates)" };
+const isStorable = (value: string) => !UNSTORABLE.test(value);
+
+/** A required name: trimmed, 1 to `max` characters. */
+export const requiredText = (max: number) => z.string().trim().min(1).max(max).refine(isStorable, storable);
+
+/** Optional free text, not trimmed (it round-trips exactly); null means "no value" and clears it on PUT. */
+export const optionalText = (max: number) => z.string().max(max).refine(isStorable, storable).nullable().optional();
 
 export const timestamp = () => z.string().openapi({ format: "date-time", example: "2024-01-20T10:00:00.000Z" });
 

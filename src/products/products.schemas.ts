@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_PRICE_CENTS, toCents } from "../lib/money";
-import { listQuery, optionalText, pagination, timestamp, uuid } from "../lib/schemas";
+import { listQuery, optionalText, pagination, requiredText, timestamp, uuid } from "../lib/schemas";
 
 export const productStatuses = ["active", "inactive", "discontinued"] as const;
 
@@ -33,7 +33,7 @@ const imageInput = z.strictObject({
 
 export const createProductBody = z
   .strictObject({
-    name: z.string().trim().min(1).max(200),
+    name: requiredText(200),
     price,
     units_in_stock: z.int().min(0).max(1_000_000_000),
     description: optionalText(5000),
