@@ -14,9 +14,9 @@ export const uuid = () =>
 
 // Text is stored exactly as sent, so it must be storable: no NUL characters, and no unpaired surrogates
 // (which UTF-8 cannot represent and would come back altered).
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNPAIRED_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 const storable = { error: "must be valid text (no NUL characters or unpaired surrogates)" };
-const isStorable = (value: string) => !UNSTORABLE.test(value);
+const isStorable = (value: string) => !value.includes("\u0000") && !UNPAIRED_SURROGATE.test(value);
 
 /** A required name: trimmed, 1 to `max` characters. */
 export const requiredText = (max: number) => z.string().trim().min(1).max(max).refine(isStorable, storable);
