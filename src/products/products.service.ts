@@ -124,9 +124,11 @@ export async function updateProduct(
       .where(and(byId(projectId, productId), etagCondition(products.etag, ifMatch)))
       .returning({ id: products.id }),
     ...imageWrites,
-    findProduct(db, projectId, productId),
+    // findMany, not findFirst: inside a D1 batch, drizzle's findFirst throws when no row matches (its result
+    // mapper is handed `undefined`), which turned a PUT of a missing product into a 500.
+    db.query.products.findMany({ where: byId(projectId, productId), with: withImages, limit: 1 }),
   ]);
-  const current = rest.at(-1) as ProductWithImages | undefined;
+  const current = (rest.at(-1) as ProductWithImages[])[0];
   if (updated.length && current) return current;
   throw current ? preconditionFailed() : productNotFound(id);
 }
