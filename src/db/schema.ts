@@ -208,3 +208,15 @@ export const idempotencyKeys = sqliteTable(
     check("idempotency_keys_state", sql`state IN ('in_flight', 'done')`),
   ],
 );
+
+// Orders per (project, status), kept exactly by triggers (drizzle/0002): an unfiltered or status-only list
+// reads its total from here instead of counting every order.
+export const orderCounts = sqliteTable(
+  "order_counts",
+  {
+    projectId: text("project_id").notNull(),
+    status: text("status", { enum: orderStatuses }).notNull(),
+    count: integer("count").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.projectId, t.status] })],
+);

@@ -1,6 +1,6 @@
 import { and, asc, desc, eq, type SQL, sql } from "drizzle-orm";
 import { type AlsoWrite, insertRows, nothingElse } from "../db/rows";
-import { customers, orderItems, orders, products } from "../db/schema";
+import { customers, orderCounts, orderItems, orders, products } from "../db/schema";
 import type { Db } from "../env";
 import { etagCondition, type IfMatch, newEtag, preconditionFailed } from "../lib/concurrency";
 import { badRequest, conflict, customerNotFound, orderNotFound, productNotFound } from "../lib/errors";
@@ -49,21 +49,44 @@ const findOrder = (db: Db, projectId: string, id: string) =>
 const listOrder = [desc(orders.orderDate), desc(orders.createdAt), desc(orders.id)];
 
 function listFilter(projectId: string, query: OrderListQuery): SQL | undefined {
+  const indexedSearch = usesSearchIndex(query.search);
   return and(
-    eq(orders.projectId, projectId),
+    // With an indexed search, `+` keeps SQLite from walking the project's index and checking every order
+    // against the matches: the matches drive the query instead, so it reads in proportion to them.
+    indexedSearch ? sql`+${orders.projectId} = ${projectId}` : eq(orders.projectId, projectId),
     query.status ? eq(orders.status, query.status) : undefined,
     query.customer_id ? eq(orders.customerId, query.customer_id) : undefined,
     query.product_id
       ? sql`${orders.id} IN (SELECT ${orderItems.orderId} FROM ${orderItems} WHERE ${orderItems.projectId} = ${projectId} AND ${orderItems.productId} = ${query.product_id})`
       : undefined,
-    containsText(query.search, [orders.notes, orders.billingAddress, orders.shippingAddress]),
+    indexedSearch
+      ? sql`${orders}.rowid IN (SELECT rowid FROM orders_search WHERE orders_search MATCH ${ftsPhrase(query.search as string)})`
+      : containsText(query.search, [orders.notes, orders.billingAddress, orders.shippingAddress]),
   );
+}
+
+/**
+ * Search is a case-insensitive substring match over notes and both addresses. Terms of 3+ characters use the
+ * trigram FTS index (drizzle/0003); shorter ones cannot be trigram-indexed and scan the project's orders.
+ */
+const usesSearchIndex = (term: string | undefined): term is string => !!term && [...term].length >= 3;
+
+/** A quoted FTS5 phrase: no operators or wildcards, so %, _ and \ match themselves. */
+const ftsPhrase = (term: string) => `"${term.replaceAll('"', '""')}"`;
+
+/** The list's total: from the per-status counters when only status (or nothing) filters, else a COUNT. */
+function countOrders(db: Db, projectId: string, query: OrderListQuery, where: SQL | undefined) {
+  if (query.search || query.customer_id || query.product_id) return countWhere(db, orders, where);
+  return db
+    .select({ total: sql<number>`coalesce(sum(${orderCounts.count}), 0)` })
+    .from(orderCounts)
+    .where(and(eq(orderCounts.projectId, projectId), query.status ? eq(orderCounts.status, query.status) : undefined));
 }
 
 export async function listOrders(db: Db, projectId: string, query: OrderListQuery) {
   const where = listFilter(projectId, query);
   const [[counted], rows] = await db.batch([
-    countWhere(db, orders, where),
+    countOrders(db, projectId, query, where),
     db.query.orders.findMany({
       where,
       with: withDetails,
