@@ -258,10 +258,12 @@ export async function updateOrder(
         .where(and(byId(projectId, orderId), etagCondition(orders.etag, ifMatch)))
         .returning({ id: orders.id }),
       ...itemWrites,
-      findOrder(db, projectId, orderId),
+      // findMany, not findFirst: inside a D1 batch drizzle's findFirst throws when no row matches (an order
+      // deleted concurrently would turn into a 500 instead of a 404).
+      db.query.orders.findMany({ where: byId(projectId, orderId), with: withDetails, limit: 1 }),
     ]),
   );
-  const order = results.at(-1) as FullOrder | undefined;
+  const order = (results.at(-1) as FullOrder[])[0];
   if (updated.length && order) return order;
   throw order ? preconditionFailed() : orderNotFound();
 }
