@@ -57,7 +57,11 @@ export function describeIssue(issue: Issue, input: unknown): FieldError {
       else message = `${subject} must be at most ${issue.maximum}`;
       break;
     case "invalid_format":
-      message = `${subject} must be ${formatNames[issue.format] ?? `a valid ${issue.format}`}`;
+      // A pattern names itself through its custom message ("must be a UUID"); zod's default for a regex is
+      // not a sentence about the field, and "must be a valid regex" would blame the client's value wrongly.
+      if (issue.format === "regex")
+        message = /^must\b/.test(issue.message) ? `${subject} ${issue.message}` : `${subject} has an invalid format`;
+      else message = `${subject} must be ${formatNames[issue.format] ?? `a valid ${issue.format}`}`;
       break;
     case "invalid_value":
       message = `${subject} must be one of: ${issue.values.map(String).join(", ")}`;
