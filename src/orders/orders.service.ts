@@ -56,8 +56,10 @@ function listFilter(projectId: string, query: OrderListQuery): SQL | undefined {
     indexedSearch ? sql`+${orders.projectId} = ${projectId}` : eq(orders.projectId, projectId),
     query.status ? eq(orders.status, query.status) : undefined,
     query.customer_id ? eq(orders.customerId, query.customer_id) : undefined,
+    // Plain identifiers on purpose: a relational query (findMany) re-aliases every column object in its `where`
+    // to its own table, which would turn order_items.order_id into orders.order_id (no such column: a 500).
     query.product_id
-      ? sql`${orders.id} IN (SELECT ${orderItems.orderId} FROM ${orderItems} WHERE ${orderItems.projectId} = ${projectId} AND ${orderItems.productId} = ${query.product_id})`
+      ? sql`${orders.id} IN (SELECT "oi"."order_id" FROM ${orderItems} AS "oi" WHERE "oi"."project_id" = ${projectId} AND "oi"."product_id" = ${query.product_id})`
       : undefined,
     indexedSearch
       ? sql`${orders}.rowid IN (SELECT rowid FROM orders_search WHERE orders_search MATCH ${ftsPhrase(query.search as string)})`
