@@ -63,12 +63,6 @@ async function checkConfig() {
         "Commit the ids, then run npm run deploy again.",
     );
   }
-  if (!config.kv_namespaces.find((kv) => kv.binding === "API_KEYS")?.id) {
-    console.warn(
-      "Note: the KV binding API_KEYS has no id in wrangler.toml. `wrangler deploy` can provision one, but\n" +
-        "`npm run keys -- ... --remote` needs it: create it (npx wrangler kv namespace create API_KEYS) and add its id.\n",
-    );
-  }
 }
 
 console.log(`Deploying orders-api to ${target}.\n`);

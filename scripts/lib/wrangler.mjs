@@ -21,8 +21,9 @@ export function wranglerCommand(args) {
 /**
  * Runs `wrangler ...args` non-interactively (stdin closed) and resolves to { code, stdout, stderr, output },
  * `output` being both streams interleaved as they arrived. Never rejects on a non-zero exit.
+ * Stops wrangler after `timeoutSeconds` (it can hang instead of failing, e.g. on an unwritable --persist-to).
  */
-export function runWrangler(args, { env = {} } = {}) {
+export function runWrangler(args, { env = {}, timeoutSeconds = 120 } = {}) {
   const [command, argv] = wranglerCommand(args);
   return new Promise((resolve) => {
     const child = spawn(command, argv, {
@@ -41,8 +42,22 @@ export function runWrangler(args, { env = {} } = {}) {
       stderr += chunk;
       output += chunk;
     });
-    child.on("error", (error) => resolve({ code: 1, stdout, stderr, output: `${output}${error.message}\n` }));
-    child.on("close", (code, signal) => resolve({ code: code ?? (signal ? 1 : 0), stdout, stderr, output }));
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGTERM"); // wrangler's bin passes it on to its CLI process, which stops workerd
+      setTimeout(() => child.kill("SIGKILL"), 5_000).unref();
+    }, timeoutSeconds * 1000);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      resolve({ code: 1, stdout, stderr, output: `${output}${error.message}\n` });
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (timedOut)
+        output += `\n(wrangler ${args.slice(0, 3).join(" ")} gave no result within ${timeoutSeconds}s: stopped)\n`;
+      resolve({ code: timedOut ? 1 : (code ?? (signal ? 1 : 0)), stdout, stderr, output });
+    });
   });
 }
 
