@@ -47,6 +47,8 @@ export function handleError(err: Error, c: Context) {
     return c.json(errorBody(known.message, known.errors), known.status);
   }
   const requestId = c.get("requestId");
+  // A drizzle query error's own message carries the SQL and its parameters (customer data): log its cause.
+  const logged = err?.cause instanceof Error ? err.cause : err;
   console.error(
     JSON.stringify({
       level: "error",
@@ -54,9 +56,9 @@ export function handleError(err: Error, c: Context) {
       requestId,
       method: c.req.method,
       path: c.req.path,
-      error: err?.name,
-      detail: err?.message,
-      stack: err?.stack,
+      error: logged?.name,
+      detail: logged?.message,
+      stack: logged?.stack,
     }),
   );
   return c.json({ message: "Something went wrong", request_id: requestId }, 500);

@@ -2,12 +2,14 @@ import { count, type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn, SQLiteTable } from "drizzle-orm/sqlite-core";
 import type { Db } from "../env";
 
-/** Case-insensitive substring match over some columns: instr() has no wildcards and no pattern size limit. */
+/**
+ * Case-insensitive substring match over some columns: instr() has no wildcards and no pattern size limit.
+ * Both sides go through SQLite's lower() (ASCII folding only), so text typed as stored always matches.
+ */
 export function containsText(term: string | undefined, columns: SQLiteColumn[]): SQL | undefined {
   if (!term) return undefined;
-  const needle = term.toLowerCase();
   return sql`(${sql.join(
-    columns.map((column) => sql`instr(lower(${column}), ${needle}) > 0`),
+    columns.map((column) => sql`instr(lower(${column}), lower(${term})) > 0`),
     sql` OR `,
   )})`;
 }
