@@ -681,6 +681,28 @@ describe("list", () => {
       await expectList("?search=x_b", []);
     });
 
+    it("is case-insensitive beyond ASCII, for short and long terms alike; quotes match themselves", async () => {
+      const { api: own } = await newProject();
+      const { customer, products } = await catalog(own, [1]);
+      const make = (notes: string) =>
+        createOrder(own, { customer_id: customer.id, items: [{ product_id: products[0].id, quantity: 1 }], notes });
+      const munich = await make("Lieferung nach MÜNCHEN");
+      const school = await make("ÉCOLE Ärger");
+      const quoted = await make('they say "hi" loudly');
+      const expectFound = async (term: string, expected: any[]) => {
+        const res = await own.get(`/crm/orders?search=${encodeURIComponent(term)}`);
+        expect(res.status, term).toBe(200);
+        expect(idsOf(res), term).toEqual(expected.map((order) => order.id));
+        expect(res.body.pagination.total, term).toBe(expected.length);
+      };
+      for (const term of ["Ü", "ü", "ÜN", "üN", "ün", "münchen", "MÜNCHEN", "München"])
+        await expectFound(term, [munich]);
+      for (const term of ["É", "é", "éc", "ÄR", "är", "école", "ärger", "ÉCOLE ÄRGER"])
+        await expectFound(term, [school]);
+      for (const term of ['"', '"h', '"hi"', 'say "HI" loud']) await expectFound(term, [quoted]);
+      await expectFound("ecole", []);
+    });
+
     it("trims the search term; an empty or blank term does not filter", async () => {
       await expectList("?search=%20%20glass%20%20", ["o1"]);
       await expectList("?search=", ["o7", "o6", "o5", "o4", "o3", "o2", "o1"]);

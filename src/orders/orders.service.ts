@@ -5,7 +5,7 @@ import type { Db } from "../env";
 import { etagCondition, type IfMatch, newEtag, preconditionFailed } from "../lib/concurrency";
 import { badRequest, conflict, customerNotFound, orderNotFound, productNotFound } from "../lib/errors";
 import { isUuid, newId, normalizeId } from "../lib/ids";
-import { containsText, countWhere, offsetOf } from "../lib/list";
+import { countWhere, offsetOf } from "../lib/list";
 import { MAX_TOTAL_CENTS, priceLines } from "../lib/money";
 import { type ProductWithImages, withImages } from "../products/products.service";
 import type { CreateOrder, OrderListQuery, UpdateOrder } from "./orders.schemas";
@@ -63,8 +63,31 @@ function listFilter(projectId: string, query: OrderListQuery): SQL | undefined {
       : undefined,
     indexedSearch
       ? sql`${orders}.rowid IN (SELECT rowid FROM orders_search WHERE orders_search MATCH ${ftsPhrase(query.search as string)})`
-      : containsText(query.search, [orders.notes, orders.billingAddress, orders.shippingAddress]),
+      : shortTermSearch(query.search),
   );
+}
+
+/**
+ * A 1- or 2-character term: a plain substring test of each of its spellings with every character in any case
+ * (at most 9), sent as one JSON parameter. SQLite's lower() folds ASCII only, so lower(column) against a
+ * JS-lowercased term never found "Ü" in "MÜNCHEN", not even spelled exactly; the FTS path folds Unicode.
+ */
+function shortTermSearch(term: string | undefined): SQL | undefined {
+  if (!term) return undefined;
+  const columns = [orders.notes, orders.billingAddress, orders.shippingAddress];
+  return sql`EXISTS (SELECT 1 FROM json_each(${JSON.stringify(caseVariants(term))}) WHERE ${sql.join(
+    columns.map((column) => sql`instr(${column}, value) > 0`),
+    sql` OR `,
+  )})`;
+}
+
+function caseVariants(term: string): string[] {
+  let variants = [""];
+  for (const char of term) {
+    const forms = new Set([char, char.toLowerCase(), char.toUpperCase()].filter((form) => [...form].length === 1));
+    variants = variants.flatMap((prefix) => [...forms].map((form) => prefix + form));
+  }
+  return [...new Set(variants)];
 }
 
 /**
