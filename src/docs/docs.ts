@@ -19,6 +19,9 @@ const page = `<!doctype html>
         withDefaultFonts: false,
         hideClientButton: true,
         telemetry: false,
+        // Both would talk to Scalar's servers (the "Ask AI" agent's registry; share/deploy the document).
+        agent: { disabled: true },
+        showDeveloperTools: "never",
       });
     </script>
   </body>
