@@ -34,7 +34,7 @@ export const createOrderRoute = protectedRoute({
   method: "post",
   path: "/crm/orders",
   tags,
-  summary: "Create a order",
+  summary: "Create an order",
   request: { body: jsonBody(createOrderBody, "The new order") },
   responses: {
     201: json(orderResponse, "The created order, totals computed from current product prices"),
@@ -46,7 +46,7 @@ export const getOrderRoute = protectedRoute({
   method: "get",
   path: "/crm/orders/{orderId}",
   tags,
-  summary: "Get a order",
+  summary: "Get an order",
   request: { params: orderParams },
   responses: { 200: json(orderResponse, "The order"), 404: notFound },
 });
@@ -55,7 +55,7 @@ export const updateOrderRoute = protectedRoute({
   method: "put",
   path: "/crm/orders/{orderId}",
   tags,
-  summary: "Update a order",
+  summary: "Update an order",
   request: {
     params: orderParams,
     body: jsonBody(updateOrderBody, "Fields to change"),
@@ -71,7 +71,7 @@ export const deleteOrderRoute = protectedRoute({
   method: "delete",
   path: "/crm/orders/{orderId}",
   tags,
-  summary: "Delete a order",
+  summary: "Delete an order",
   request: { params: orderParams },
   responses: {
     200: json(messageSchema, "Deleted"),
