@@ -156,6 +156,21 @@ describe("create and read", () => {
     expect((await getOrder(api, order.id)).body).toStrictEqual({ data: order });
   });
 
+  it("accepts ids in any case and answers them in lower case", async () => {
+    const { api } = await newProject();
+    const { customer, products } = await catalog(api, [2]);
+    const order = await createOrder(api, {
+      customer_id: customer.id.toUpperCase(),
+      items: [{ product_id: products[0].id.toUpperCase(), quantity: 1 }],
+    });
+    expect(order.customer_id).toBe(customer.id);
+    expect(order.customer.id).toBe(customer.id);
+    expect(order.orderItems[0].product_id).toBe(products[0].id);
+    const read = await api.get(`/crm/orders/${order.id.toUpperCase()}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toStrictEqual({ data: order });
+  });
+
   it("stores an order_date given with an offset as UTC with milliseconds", async () => {
     const { api } = await newProject();
     const { customer, products } = await catalog(api, [1]);
@@ -408,8 +423,8 @@ describe("delete", () => {
       { product_id: products[0].id, quantity: 1 },
       { product_id: products[1].id, quantity: 2 },
     ];
-    const doomed = await createOrder(api, { customer_id: customer.id, items });
-    const kept = await createOrder(api, { customer_id: customer.id, items });
+    const doomed = await createOrder(api, { customer_id: customer.id, items, notes: "doomed order" });
+    const kept = await createOrder(api, { customer_id: customer.id, items, notes: "kept order" });
     expect(await countRows("order_items", projectId, "AND order_id = ?", doomed.id)).toBe(2);
 
     const res = await api.delete(`/crm/orders/${doomed.id}`);
@@ -430,6 +445,11 @@ describe("delete", () => {
     expect(idsOf(list)).toEqual([kept.id]);
     expect(list.body.pagination).toStrictEqual({ total: 1, page: 1, limit: 10 });
     expect((await getOrder(api, kept.id)).body.data).toStrictEqual(kept);
+    const searched = await api.get("/crm/orders?search=order");
+    expect(idsOf(searched)).toEqual([kept.id]);
+    expect(searched.body.pagination.total).toBe(1);
+    const doomedSearch = await api.get("/crm/orders?search=doomed");
+    expect(doomedSearch.body).toStrictEqual({ data: [], pagination: { total: 0, page: 1, limit: 10 } });
   });
 });
 
@@ -701,6 +721,53 @@ describe("list", () => {
         await expectFound(term, [school]);
       for (const term of ['"', '"h', '"hi"', 'say "HI" loud']) await expectFound(term, [quoted]);
       await expectFound("ecole", []);
+    });
+
+    it("treats FTS query syntax in a search term as plain text", async () => {
+      const { api: own } = await newProject();
+      const { customer, products } = await catalog(own, [1]);
+      const byNote: Record<string, string> = {};
+      for (const notes of [
+        "x AND y",
+        "pre*fix",
+        "NEAR(a b)",
+        "col:on",
+        "a -minus",
+        "emoji 🎉 party",
+        "日本語テキスト",
+      ]) {
+        byNote[notes] = (
+          await createOrder(own, {
+            customer_id: customer.id,
+            items: [{ product_id: products[0].id, quantity: 1 }],
+            notes,
+          })
+        ).id;
+      }
+      const cases: [string, string[]][] = [
+        ["x AND y", ["x AND y"]],
+        ["AND", ["x AND y"]],
+        ["OR", []],
+        ["NOT", []],
+        ["pre*fix", ["pre*fix"]],
+        ["re*", ["pre*fix"]],
+        ["*", ["pre*fix"]],
+        ["NEAR(a b)", ["NEAR(a b)"]],
+        ["NEAR", ["NEAR(a b)"]],
+        ["col:on", ["col:on"]],
+        ["notes:", []],
+        ["-minus", ["a -minus"]],
+        ["🎉", ["emoji 🎉 party"]],
+        ["🎉 PARTY", ["emoji 🎉 party"]],
+        ["本語", ["日本語テキスト"]],
+        ["日本語", ["日本語テキスト"]],
+      ];
+      for (const [term, notes] of cases) {
+        const res = await own.get(`/crm/orders?search=${encodeURIComponent(term)}`);
+        expect(res.status, term).toBe(200);
+        expect(idsOf(res), term).toEqual(notes.map((n) => byNote[n]));
+        expect(res.body.pagination.total, term).toBe(notes.length);
+      }
     });
 
     it("trims the search term; an empty or blank term does not filter", async () => {
