@@ -22,7 +22,14 @@
  * - the SQL text of every statement, in execution order (`sql`), and one record per call (`calls`).
  *
  * Fault injection: `rewriteBatch` sees each batch before it is sent and may return other statements to send
- * instead (see `failingStatement`). Failed calls are recorded too (with `error`) and count as round trips.
+ * instead. `failBatchWhen(match)` builds one that appends (or substitutes for the last statement) a statement
+ * failing inside D1, so the real batch runs and D1 rolls it back:
+ *
+ *   const counting = new CountingD1(env.DB, {
+ *     rewriteBatch: failBatchWhen((statements) => statements.some((s) => /^insert into "order_items"/i.test(s.sql))),
+ *   });
+ *
+ * Failed calls are recorded too (with `error`) and count as round trips.
  */
 
 export type D1Method = "first" | "all" | "run" | "raw" | "batch" | "exec";
@@ -224,8 +231,8 @@ export class CountingD1 {
     return wrapped;
   }
 
-  /** @internal used by CountingStatement */
-  run<R>(
+  /** @internal used by CountingStatement: records one statement's execution as one round trip. */
+  recordStatement<R>(
     method: D1Method,
     via: CallRecord["via"],
     statement: StatementRecord,
@@ -263,7 +270,7 @@ class CountingStatement implements D1PreparedStatement {
   first<T = Record<string, unknown>>(): Promise<T | null>;
   first<T>(colName?: string): Promise<T | null> {
     const inner = this[INNER];
-    return this.counting.run(
+    return this.counting.recordStatement(
       "first",
       this.via,
       this.record,
@@ -273,7 +280,7 @@ class CountingStatement implements D1PreparedStatement {
   }
 
   run<T = Record<string, unknown>>(): Promise<D1Result<T>> {
-    return this.counting.run(
+    return this.counting.recordStatement(
       "run",
       this.via,
       this.record,
@@ -283,7 +290,7 @@ class CountingStatement implements D1PreparedStatement {
   }
 
   all<T = Record<string, unknown>>(): Promise<D1Result<T>> {
-    return this.counting.run(
+    return this.counting.recordStatement(
       "all",
       this.via,
       this.record,
@@ -297,7 +304,7 @@ class CountingStatement implements D1PreparedStatement {
   raw(options?: { columnNames?: boolean }): Promise<unknown[]> {
     const inner = this[INNER];
     if (!this.counting.options.meterRaw || options?.columnNames) {
-      return this.counting.run(
+      return this.counting.recordStatement(
         "raw",
         this.via,
         this.record,
@@ -308,7 +315,7 @@ class CountingStatement implements D1PreparedStatement {
     // Same round trip as raw(), but through batch so that D1's meta comes back. Rows are converted to arrays
     // the way drizzle converts batch results (Object.keys order), so column names must be unique.
     let meta: D1Meta | undefined;
-    return this.counting.run(
+    return this.counting.recordStatement(
       "raw",
       this.via,
       this.record,
