@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, newProject } from "./helpers";
+import { call, createProduct, newProject } from "./helpers";
 import { CountingD1, type CountingSummary } from "./support/counting-db";
 import { catalog, createOrder, missingId } from "./support/orders";
 
@@ -176,6 +176,35 @@ describe("writes", () => {
     expect(cost.maxBoundParams).toBeLessThan(D1_MAX_PARAMS);
     const read = await call("GET", `/crm/orders/${res.body.data.id}`, { key });
     expect(read.body).toStrictEqual(res.body);
+  });
+
+  it("create with 100 distinct products: still 2 round trips; GET reads it back in 1", async () => {
+    const other = await newProject();
+    const { customer: buyer } = await catalog(other.api, []);
+    const many = [];
+    for (let i = 0; i < 100; i++)
+      many.push(await createProduct(other.api, { name: `Item ${i}`, price: (i + 1) / 100 }));
+    const counting = new CountingD1(env.DB);
+    const items = many.map((product, i) => ({ product_id: product.id, quantity: 100 - i }));
+    const res = await call("POST", "/crm/orders", {
+      key: other.key,
+      body: { customer_id: buyer.id, items },
+      env: { ...env, DB: counting.db },
+    });
+    expect(res.status, JSON.stringify(res.body).slice(0, 300)).toBe(201);
+    expect(counting.roundTrips).toBe(2);
+    expect(counting.maxBoundParams).toBeLessThan(D1_MAX_PARAMS);
+    expect(res.body.data.orderItems.map((i: any) => i.product.id)).toEqual(many.map((p) => p.id));
+    // sum of (i + 1) cents x (100 - i) for i in 0..99 = 171,700 cents
+    expect(res.body.data.total_amount).toBe(1717);
+    counting.reset();
+    const read = await call("GET", `/crm/orders/${res.body.data.id}`, {
+      key: other.key,
+      env: { ...env, DB: counting.db },
+    });
+    expect(read.status).toBe(200);
+    expect(read.body).toStrictEqual(res.body);
+    expect(counting.roundTrips).toBe(1);
   });
 
   it("create with an Idempotency-Key: one more round trip to claim the key", async () => {
