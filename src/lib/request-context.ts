@@ -1,8 +1,20 @@
+import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { matchedRoutes } from "hono/route";
+import { METHOD_NAME_ALL } from "hono/router";
 import type { AppEnv } from "../env";
 
 const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * The pattern of the route that answered (e.g. /v1/dev/crm/orders/:orderId), or null when no route matched
+ * (an unknown path, a CORS preflight): middleware registered with `use` matches every path, so it never names
+ * the route.
+ */
+const routePattern = (c: Context<AppEnv>) =>
+  matchedRoutes(c)
+    .filter((route) => route.method !== METHOD_NAME_ALL)
+    .at(-1)?.path ?? null;
 
 /**
  * Outermost middleware: a request id on every response (a sane client-supplied one is kept), security
@@ -23,7 +35,7 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
       msg: "request",
       requestId,
       method: c.req.method,
-      route: matchedRoutes(c).at(-1)?.path ?? null,
+      route: routePattern(c),
       path: c.req.path,
       status: c.res.status,
       durationMs: Date.now() - started,
