@@ -8,7 +8,15 @@ export default defineConfig(async () => {
     plugins: [
       cloudflareTest({
         wrangler: { configPath: "./wrangler.toml" },
-        miniflare: { bindings: { TEST_MIGRATIONS: migrations } },
+        miniflare: {
+          bindings: { TEST_MIGRATIONS: migrations },
+          // Test-only rate limiters, passed to the app as RATE_LIMITER by the tests that need them: a tiny one
+          // (test/rate-limit.test.ts) and one no test reaches (test/fuzz.test.ts sends thousands of requests).
+          ratelimits: {
+            TEST_RATE_LIMITER: { simple: { limit: 3, period: 10 } },
+            TEST_UNLIMITED_RATE_LIMITER: { simple: { limit: 1_000_000_000, period: 60 } },
+          },
+        },
       }),
     ],
     test: {
