@@ -483,6 +483,54 @@ describe.each(resources)("fuzzing $path", (resource) => {
     expect(checked).toBeGreaterThanOrEqual(RUNS);
   });
 
+  it(`PUT and DELETE ${resource.path}/:id with ${RUNS} generated If-Match headers that do not match: 412, nothing changes`, async () => {
+    const url = `${resource.path}/${resource.id()}`;
+    const before = await api.get(url);
+    const current = before.headers.get("ETag") as string;
+    const hex32 = fc.string({ unit: fc.constantFrom(..."0123456789abcdef"), minLength: 32, maxLength: 32 });
+    const printable = fc.string({ unit: "grapheme-ascii", maxLength: 40 });
+    const tag = fc.oneof(
+      hex32.map((t) => `"${t}"`),
+      fc.constant(`W/${current}`),
+      fc.constant(current.slice(1, -1)),
+      fc.constant(current.toUpperCase()),
+      hex32.map((t) => `W/"${t}"`),
+      printable.map((t) => `"${t.replaceAll('"', "")}"`),
+      printable,
+    );
+    const header = fc
+      .oneof(
+        // Lengths spread evenly up to 300 tags (fast-check's default sizes stay small): long lists matter.
+        fc
+          .integer({ min: 0, max: 300 })
+          .chain((n) => fc.tuple(fc.array(tag, { minLength: n, maxLength: n }), fc.constantFrom(", ", ",", " , ")))
+          .map(([tags, sep]) => tags.join(sep)),
+        printable,
+      )
+      // "*" matches anything; a header naming the current ETag as a strong tag (not W/) matches it.
+      .filter((value) => value.trim() !== "*" && !value.replaceAll(`W/${current}`, "").includes(current));
+    const checked = await forEachGenerated(fc.tuple(header, fc.boolean()), async ([ifMatchValue, put]) => {
+      const sent: Sent = { method: put ? "PUT" : "DELETE", path: url };
+      if (put) sent.rawBody = JSON.stringify(resource.name === "orders" ? { notes: "x" } : { name: "x" });
+      const res = expectSafe(
+        await call(sent.method, url, {
+          key,
+          env: fuzzEnv,
+          rawBody: sent.rawBody,
+          headers: { "If-Match": ifMatchValue, "Content-Type": "application/json" },
+        }),
+        sent,
+      );
+      // The fuzzed customer and product are referenced by an order: deleting them is a 409 whatever the
+      // If-Match says (RFC 9110 13.2.1: preconditions are ignored when the request would fail without them).
+      expect(res.status).toBe(put || resource.name === "orders" ? 412 : 409);
+    });
+    expect(checked).toBeGreaterThanOrEqual(RUNS);
+    const after = await api.get(url);
+    expect(after.body).toEqual(before.body);
+    expect(after.headers.get("ETag")).toBe(current);
+  });
+
   it.each(["GET", "PUT", "DELETE"])(
     `%s ${resource.path}/:id with ${RUNS} generated ids: 404, never 5xx`,
     async (method) => {

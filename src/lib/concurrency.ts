@@ -1,4 +1,4 @@
-import { inArray, type SQL } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { ApiError } from "./errors";
 
@@ -20,10 +20,14 @@ export function parseIfMatch(header: string | undefined): IfMatch {
 
 export const etagHeader = (etag: string) => `"${etag}"`;
 
-/** The WHERE condition that makes a write conditional on If-Match, or undefined when there is none. */
+/**
+ * The WHERE condition that makes a write conditional on If-Match, or undefined when there is none. The ETags
+ * travel as one JSON parameter: a client may list any number of them, and D1 allows 100 bound parameters per
+ * statement (one per ETag made a long If-Match a 500). An empty list matches nothing.
+ */
 export function etagCondition(column: SQLiteColumn, ifMatch: IfMatch): SQL | undefined {
   if (ifMatch === undefined || ifMatch === "*") return undefined;
-  return inArray(column, ifMatch.length ? ifMatch : [""]);
+  return sql`${column} IN (SELECT value FROM json_each(${JSON.stringify(ifMatch)}))`;
 }
 
 export const preconditionFailed = () =>
