@@ -199,6 +199,35 @@ describe("a failure inside the write batch rolls the whole write back", () => {
     expect(await listTotal(api, "/crm/orders")).toBe(before + 1);
   });
 
+  it("when the key cannot be freed either (D1 down), the retry is a 409 until the claim is a minute old, then succeeds once", async () => {
+    const body = orderBody(customerId, productId, { notes: "outage" });
+    const headers = { "Idempotency-Key": "fault-stuck-claim" };
+    const before = await listTotal(api, "/crm/orders");
+    const outage = withDb({
+      batchWith: appendFailingStatement,
+      when: WRITE,
+      failStatementsMatching: /^delete from "idempotency_keys"/i,
+    });
+    expectGeneric500(await call("POST", "/crm/orders", { key, env: outage, body, headers }));
+    const claim = await env.DB.prepare("SELECT state FROM idempotency_keys WHERE project_id = ? AND key = ?")
+      .bind(projectId, headers["Idempotency-Key"])
+      .first<{ state: string }>();
+    expect(claim).toEqual({ state: "in_flight" });
+
+    const tooSoon = await api.post("/crm/orders", body, { headers });
+    expect(tooSoon.status).toBe(409);
+    expect(tooSoon.headers.get("Retry-After")).toBe("1");
+
+    await env.DB.prepare("UPDATE idempotency_keys SET created_at = ? WHERE project_id = ? AND key = ?")
+      .bind(Date.now() - 61_000, projectId, headers["Idempotency-Key"])
+      .run();
+    const later = await api.post("/crm/orders", body, { headers });
+    expect(later.status).toBe(201);
+    expect(later.headers.get("Idempotent-Replayed")).toBeNull();
+    expect((await api.post("/crm/orders", body, { headers })).headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await listTotal(api, "/crm/orders")).toBe(before + 1);
+  });
+
   it("a create whose answer is lost after commit: the retry with the same key replays, never duplicates", async () => {
     const body = orderBody(customerId, productId, { notes: "lost answer" });
     const headers = { "Idempotency-Key": "commit-then-fail" };

@@ -85,6 +85,8 @@ export type D1Faults = {
   ) => Promise<D1Result[]>;
   /** Only batches whose SQL matches this are affected by `batch`/`batchWith` (default: every batch). */
   when?: RegExp;
+  /** Statements whose SQL matches this fail when run on their own (first/all/run/raw). */
+  failStatementsMatching?: RegExp;
 };
 
 function failingStatement(inner: D1PreparedStatement): D1PreparedStatement {
@@ -110,7 +112,8 @@ function faultySession(real: SessionLike, faults: D1Faults): SessionLike {
     prepare: (sql: string) => {
       if (faults.prepare) throw d1Failure("prepare");
       const statement = real.prepare(sql);
-      return faults.statements ? failingStatement(statement) : statement;
+      const fails = faults.statements || faults.failStatementsMatching?.test(sql);
+      return fails ? failingStatement(statement) : statement;
     },
     batch: (async (statements: D1PreparedStatement[]) => {
       // Failing statements cannot run inside a real batch either.
