@@ -123,6 +123,7 @@ const orderTotal = async (project) =>
 
 let server;
 let serverExited = false;
+let wrkProcess;
 
 function startServer() {
   mkdirSync(tmp, { recursive: true });
@@ -317,6 +318,7 @@ function runWrk() {
   say(`Running: wrk ${args.join(" ")}`);
   return new Promise((resolve, reject) => {
     const child = spawn("wrk", args, { stdio: ["ignore", "pipe", "inherit"] });
+    wrkProcess = child;
     // Look for other load generators while ours runs (ours is one of the wrk processes).
     let otherWrk = 0;
     const watch = setInterval(() => {
@@ -420,6 +422,7 @@ let cleaningUp = false;
 async function cleanUp() {
   if (cleaningUp) return;
   cleaningUp = true;
+  if (wrkProcess && wrkProcess.exitCode === null) wrkProcess.kill("SIGTERM");
   await stopServer();
   try {
     await revokeKeys();
