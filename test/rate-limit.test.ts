@@ -93,4 +93,19 @@ describe("per-project rate limit", () => {
     const responses = await Promise.all(Array.from({ length: 200 }, () => api.get("/crm/customers?limit=1")));
     expect(responses.filter((r) => r.status !== 200)).toEqual([]);
   });
+
+  it("an unavailable limiter lets requests through (logged) instead of failing every project", async () => {
+    const { key } = await createKey();
+    const broken: Env = {
+      ...env,
+      RATE_LIMITER: {
+        limit: async () => {
+          throw new Error("rate limiter down");
+        },
+      } as unknown as RateLimit,
+    };
+    const res = await get(key, "/crm/customers", broken);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ data: [], pagination: { total: 0, page: 1, limit: 10 } });
+  });
 });
