@@ -23,6 +23,8 @@ export default defineConfig(async () => {
       setupFiles: ["./test/setup.ts"],
       include: ["test/**/*.test.ts"],
       testTimeout: 30_000,
+      // The Worker logs one JSON line per request: show console output only for tests that fail.
+      silent: "passed-only",
     },
   };
 });
