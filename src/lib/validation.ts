@@ -30,7 +30,7 @@ const formatNames: Record<string, string> = {
 
 /** One readable sentence per zod issue, naming the field the way the client wrote it. */
 export function describeIssue(issue: Issue, input: unknown): FieldError {
-  const field = formatPath(issue.path);
+  let field = formatPath(issue.path);
   const subject = field || "Request body";
   let message: string;
   switch (issue.code) {
@@ -43,6 +43,7 @@ export function describeIssue(issue: Issue, input: unknown): FieldError {
     case "unrecognized_keys": {
       const names = issue.keys.map((key) => (field ? `${field}.${key}` : key));
       message = `Unknown field${names.length > 1 ? "s" : ""}: ${names.join(", ")}`;
+      field = names.join(", ");
       break;
     }
     case "too_small":
