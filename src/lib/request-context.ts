@@ -17,7 +17,7 @@ const routePattern = (c: Context<AppEnv>) =>
     .at(-1)?.path ?? null;
 
 /**
- * Outermost middleware: a request id on every response (a sane client-supplied one is kept), security
+ * Outermost middleware: a request id on every response (a sane client-supplied one is kept), security and cache
  * headers, and one structured log line per request. The log never carries the API key.
  */
 export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
@@ -28,7 +28,8 @@ export const requestContext = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   c.header("X-Request-Id", requestId);
   c.header("X-Content-Type-Options", "nosniff");
-  if (c.req.header("Authorization") !== undefined) c.header("Cache-Control", "no-store");
+  // API answers are per key and change with every write: no shared or browser cache may keep one.
+  if (!c.res.headers.has("Cache-Control")) c.header("Cache-Control", "no-store");
   console.log(
     JSON.stringify({
       level: "info",
