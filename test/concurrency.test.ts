@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { type ApiResponse, type Client, createCustomer, createProduct, newProject } from "./helpers";
+import { type ApiResponse, type Client, createCustomer, createProduct, newProject } from "./support/api";
 import { countRows, createOrder } from "./support/resilience";
 
 const STRONG_ETAG = /^"[0-9a-f]{32}"$/;

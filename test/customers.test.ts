@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createOrderVia, ETAG_RE, INVALID_PARAMETERS, ISO_MS_RE, sleep, UUID_RE } from "./foundation-helpers";
-import { type Client, call, createCustomer, createProduct, newProject } from "./helpers";
+import { type Client, call, createCustomer, createProduct, newProject } from "./support/api";
+import { createOrderVia, ETAG_RE, INVALID_PARAMETERS, ISO_MS_RE, sleep, UUID_RE } from "./support/foundation";
 
 const NOT_FOUND = { message: "Customer not found" };
 

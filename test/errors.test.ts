@@ -2,8 +2,8 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
 import { generateApiKey } from "../src/auth/keys";
-import { brokenD1, INVALID_KEY, INVALID_PARAMETERS, NOT_FOUND } from "./foundation-helpers";
-import { call, createCustomer, createKey, newProject } from "./helpers";
+import { call, createCustomer, createKey, newProject } from "./support/api";
+import { brokenD1, INVALID_KEY, INVALID_PARAMETERS, NOT_FOUND } from "./support/foundation";
 
 // Words that would betray internals: SQL, driver and binding names, stack frames, file paths.
 const LEAKS = [

@@ -1,6 +1,14 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
-import { type ApiResponse, type Client, call, createCustomer, createKey, createProduct, newProject } from "./helpers";
+import {
+  type ApiResponse,
+  type Client,
+  call,
+  createCustomer,
+  createKey,
+  createProduct,
+  newProject,
+} from "./support/api";
 import {
   appendFailingStatement,
   commitThenFail,

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { type ApiResponse, type Client, call, createCustomer, createProduct, newProject } from "./helpers";
+import { type ApiResponse, type Client, call, createCustomer, createProduct, newProject } from "./support/api";
 import { countAll, createOrder, LEAK_PATTERN, listTotal } from "./support/resilience";
 
 // Property-based fuzzing of every endpoint with fast-check. The seed is fixed, so every run (and CI) sends

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { type ApiResponse, type Client, call, createCustomer, newProject } from "./helpers";
+import { type ApiResponse, type Client, call, createCustomer, newProject } from "./support/api";
 import { faultyD1, GENERIC_500 } from "./support/resilience";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;

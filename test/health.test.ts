@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
-import { BASE, createKey } from "./helpers";
+import { BASE, createKey } from "./support/api";
 
 // GET /v1/dev/health: a liveness probe for load balancers and uptime checks. No key, no data, no storage.
 

@@ -1,7 +1,7 @@
 import { createExecutionContext, createScheduledController, env, waitOnExecutionContext } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
 import worker from "../src/index";
-import { type Client, createCustomer, createProduct, newProject } from "./helpers";
+import { type Client, createCustomer, createProduct, newProject } from "./support/api";
 import { countRows, listTotal, orderBody } from "./support/resilience";
 
 const HOUR = 60 * 60 * 1000;

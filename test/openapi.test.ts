@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { app } from "../src/app";
+import { call, createCustomer, createProduct, newProject } from "./support/api";
 import {
   concretePath,
   createOrderVia,
@@ -8,8 +9,7 @@ import {
   openApiDocument,
   operationsOf,
   toHonoPath,
-} from "./foundation-helpers";
-import { call, createCustomer, createProduct, newProject } from "./helpers";
+} from "./support/foundation";
 
 const doc = await openApiDocument();
 const operations = operationsOf(doc);

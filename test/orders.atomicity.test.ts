@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
-import { call, newProject } from "./helpers";
+import { call, newProject } from "./support/api";
 import { type BatchRewrite, CountingD1, FAILING_SQL, failBatchWhen, type StatementRecord } from "./support/counting-db";
 import { catalog, countRows, createOrder, getOrder } from "./support/orders";
 

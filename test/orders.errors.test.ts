@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { type Client, call, createProduct, newProject } from "./helpers";
+import { type Client, call, createProduct, newProject } from "./support/api";
 import { catalog, countRows, createOrder, getOrder, missingId } from "./support/orders";
 
 // Every bad input CONTRACT.md names for the order endpoints: the exact status and message, and proof that a

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Client, createCustomer, createProduct, newProject } from "./helpers";
+import { type Client, createCustomer, createProduct, newProject } from "./support/api";
 import {
   catalog,
   countRows,

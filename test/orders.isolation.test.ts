@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type Client, newProject } from "./helpers";
+import { type Client, newProject } from "./support/api";
 import { catalog, countRows, createOrder, getOrder, idsOf, missingId, withoutId } from "./support/orders";
 
 // Project B must not see or touch project A's orders, customers or products through any order endpoint, and

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createCustomer, createProduct, newProject } from "./helpers";
+import { createCustomer, createProduct, newProject } from "./support/api";
 import { getOrder } from "./support/orders";
 
 // Totals against an exact reference: BigInt cents. Prices are generated as integer cents and sent as the JSON

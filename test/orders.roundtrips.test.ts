@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, createProduct, newProject } from "./helpers";
+import { call, createProduct, newProject } from "./support/api";
 import { CountingD1, type CountingSummary } from "./support/counting-db";
 import { catalog, createOrder, missingId } from "./support/orders";
 

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, createKey } from "./helpers";
+import { call, createKey } from "./support/api";
 import { CountingD1, type StatementRecord } from "./support/counting-db";
 
 // Structural performance facts (issue 5), asserted deterministically through a counting D1 wrapper:

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { createOrderVia, ETAG_RE, INVALID_PARAMETERS, ISO_MS_RE, sleep, UUID_RE } from "./foundation-helpers";
-import { type Client, createCustomer, createProduct, newProject } from "./helpers";
+import { type Client, createCustomer, createProduct, newProject } from "./support/api";
+import { createOrderVia, ETAG_RE, INVALID_PARAMETERS, ISO_MS_RE, sleep, UUID_RE } from "./support/foundation";
 
 const notFound = (id: string) => ({ message: `Product with id ${id} not found` });
 const valid = { name: "Widget", price: 10, units_in_stock: 5 };

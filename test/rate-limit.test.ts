@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import { call, createKey, newProject } from "./helpers";
+import { call, createKey, newProject } from "./support/api";
 import { atStartOfWindow, countRows } from "./support/resilience";
 
 // The app under a test-only Rate Limiting binding of 3 requests per 10 s (vitest.config.ts), standing in for

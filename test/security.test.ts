@@ -1,6 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { generateApiKey } from "../src/auth/keys";
+import { type Client, call, createCustomer, createKey, createProduct, newProject, revokeKey } from "./support/api";
 import {
   concretePath,
   createOrderVia,
@@ -10,8 +11,7 @@ import {
   type Operation,
   openApiDocument,
   operationsOf,
-} from "./foundation-helpers";
-import { type Client, call, createCustomer, createKey, createProduct, newProject, revokeKey } from "./helpers";
+} from "./support/foundation";
 
 // The routes come from the OpenAPI document, so a route added later is covered without touching this file.
 const doc = await openApiDocument();

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { BOOKMARK_HEADER } from "../src/db/client";
-import { call, createCustomer, createProduct, newProject } from "./helpers";
+import { call, createCustomer, createProduct, newProject } from "./support/api";
 
 // X-D1-Bookmark: reads run on a D1 session (Sessions API) that starts from the client's bookmark, or
 // unconstrained without one; every response to a keyed request carries the session's newest bookmark.

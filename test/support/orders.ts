@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
 import { expect } from "vitest";
-import { type Client, createCustomer, createProduct } from "../helpers";
+import { type Client, createCustomer, createProduct } from "./api";
 
 /** ISO-8601 UTC with milliseconds, as every timestamp of the API is spelled. */
 export const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

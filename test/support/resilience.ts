@@ -1,7 +1,7 @@
-// Helpers for the resilience suites (idempotency, concurrency, rate limits, headers, fuzzing, faults).
-// Kept in their own file so that concurrent edits of test/helpers.ts never collide.
+// Helpers for the resilience suites (idempotency, concurrency, rate limits, headers, fuzzing, faults): fault
+// injection and raw SQL counts. Builds on api.ts.
 import { env } from "cloudflare:test";
-import type { Client } from "../helpers";
+import type { Client } from "./api";
 
 /** Tables that carry a project_id, as named in SQL. */
 export type Table = "customers" | "products" | "product_images" | "orders" | "order_items" | "idempotency_keys";

@@ -1,6 +1,6 @@
 import { env } from "cloudflare:test";
-import { app } from "../src/app";
-import { generateApiKey, hashApiKey, type KeyRecord } from "../src/auth/keys";
+import { app } from "../../src/app";
+import { generateApiKey, hashApiKey, type KeyRecord } from "../../src/auth/keys";
 
 export const BASE = "http://orders.test/v1/dev";
 

@@ -1,6 +1,6 @@
 // Helpers shared by the foundation suites (security, customers, products, errors, openapi, schema).
-// Kept apart from helpers.ts so that concurrent edits there never collide; everything here builds on it.
-import { type Client, call } from "./helpers";
+// Builds on api.ts.
+import { type Client, call } from "./api";
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** ISO-8601 UTC with milliseconds, as `Date.prototype.toISOString` writes it. */
