@@ -8,10 +8,10 @@
 // Why not `wrangler d1 execute --local --file`: its SQL splitter re-reads the statement text for every
 // character of a quoted literal, so a file of large JSON literals takes minutes per megabyte, and the local
 // D1 refuses statements over 100 KB (SQLITE_TOOBIG); bound parameters avoid both.
-import { createHash, randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { getPlatformProxy } from "wrangler";
+import { generateApiKey, hashApiKey } from "../scripts/lib/keys.mjs";
 import { generateProject } from "./seed.mjs";
 
 const [configPath, persistTo, outFile] = process.argv.slice(2);
@@ -25,10 +25,6 @@ const PROJECTS = [
   { name: "L", projectId: "5e1ec7ed-0000-4000-8000-000000100000", orders: 100_000, seed: 2 },
 ];
 const STATEMENTS_PER_BATCH = 4; // ~4,000 rows per D1 batch (one round trip, one transaction)
-
-/** An API key in the format of src/auth/keys.ts: `oak_` + base64url(32 random bytes). */
-const generateApiKey = () => `oak_${randomBytes(32).toString("base64url")}`;
-const hashApiKey = (key) => createHash("sha256").update(key, "utf8").digest("hex");
 
 const { env, dispose } = await getPlatformProxy({
   configPath,
