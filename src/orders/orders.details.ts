@@ -1,5 +1,5 @@
-import { and, asc, desc, eq, getTableColumns, type SQL, sql } from "drizzle-orm";
-import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { and, asc, desc, eq, fillPlaceholders, getTableColumns, type SQL, sql } from "drizzle-orm";
+import { QueryBuilder, type SQLiteColumn } from "drizzle-orm/sqlite-core";
 import { customers, orderItems, orders, productImages, products } from "../db/schema";
 import type { Db } from "../env";
 import { normalizeId } from "../lib/ids";
@@ -103,16 +103,19 @@ const detailJoins = {
   image: and(eq(productImages.projectId, products.projectId), eq(productImages.productId, products.id)),
 };
 
-/** One order with its details: one statement (usable in a batch). */
-const orderDetails = (db: Db, projectId: string, id: string) =>
-  db
-    .select(detailFields)
-    .from(orders)
-    .innerJoin(customers, detailJoins.customer)
-    .leftJoin(orderItems, detailJoins.item)
-    .leftJoin(products, detailJoins.product)
-    .leftJoin(productImages, detailJoins.image)
-    .where(byId(projectId, id));
+/**
+ * GET one order's statement, built once per module: its values are placeholders, so the SQL text is the same for
+ * every order (building it per request cost about as much as D1 running it).
+ */
+const getOrderStatement = new QueryBuilder()
+  .select(detailFields)
+  .from(orders)
+  .innerJoin(customers, detailJoins.customer)
+  .leftJoin(orderItems, detailJoins.item)
+  .leftJoin(products, detailJoins.product)
+  .leftJoin(productImages, detailJoins.image)
+  .where(and(eq(orders.projectId, sql.placeholder("projectId")), eq(orders.id, sql.placeholder("id"))))
+  .toSQL();
 
 /**
  * The order of some detail rows (one row per item and image), or undefined when there are none. Items and images
@@ -140,25 +143,10 @@ function assemble(detailRows: DetailRow[]): FullOrder | undefined {
 
 const byPosition = (a: { position: number }, b: { position: number }) => a.position - b.position;
 
-/**
- * GET's statement text. Its values are bound parameters, so the text is the same for every order: drizzle builds
- * it once per isolate (building it cost about as much as D1 running it).
- */
-let getOrderStatement: string | undefined;
-
 export async function findOrder(db: Db, projectId: string, id: string): Promise<FullOrder | undefined> {
-  const values = [projectId, normalizeId(id)];
-  if (getOrderStatement === undefined) {
-    const built = orderDetails(db, projectId, id).toSQL();
-    if (JSON.stringify(built.params) !== JSON.stringify(values)) {
-      return assemble((await orderDetails(db, projectId, id)) as unknown as DetailRow[]);
-    }
-    getOrderStatement = built.sql;
-  }
-  // The D1 client (the request's session) that drizzle's `drizzle(client)` exposes as `$client`.
-  const { results } = await (db as Db & { $client: D1Database }).$client
-    .prepare(getOrderStatement)
-    .bind(...values)
+  const { results } = await db.$client
+    .prepare(getOrderStatement.sql)
+    .bind(...fillPlaceholders(getOrderStatement.params, { projectId, id: normalizeId(id) }))
     .all<Record<string, unknown>>();
   return assemble(results.map(fromAliases));
 }
